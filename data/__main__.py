@@ -1,0 +1,5 @@
+import sys
+
+from hadath.data.cli import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from hadath.evaluation.cli import main
+
+sys.exit(main())

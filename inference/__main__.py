@@ -1,0 +1,5 @@
+import sys
+
+from hadath.inference.cli import main
+
+sys.exit(main())

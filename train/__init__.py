@@ -1,0 +1,1 @@
+"""hadath subpackage."""

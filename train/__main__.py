@@ -1,0 +1,5 @@
+import sys
+
+from hadath.train.cli import main
+
+sys.exit(main())
