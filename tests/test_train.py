@@ -132,8 +132,13 @@ def test_every_weight_survives_save_and_load(tmp_path: Path) -> None:
     from hadath.train.encoders import random_encoder
 
     tok, encoder = random_encoder("tiny", ["اشتباكات في حلب", "غارة جوية"], 200, seed=0)
-    config = HadathConfig(encoder=encoder.config.to_dict(), schema=load_schema("conflict-events").to_dict(),
-                          use_crf=True, max_subtokens=64, stride=8)
+    config = HadathConfig(
+        encoder=encoder.config.to_dict(),
+        schema=load_schema("conflict-events").to_dict(),
+        use_crf=True,
+        max_subtokens=64,
+        stride=8,
+    )
     model = HadathModel(config)
     with torch.no_grad():  # stand-ins for trained values, so a reset to the initial zeros would show
         for p in model.parameters():
