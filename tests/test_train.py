@@ -81,8 +81,10 @@ def test_hub_encoder_unreachable_names_alternatives(tmp_path: Path, monkeypatch:
     from hadath.train.encoders import EncoderUnavailable, load_encoder
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(EncoderUnavailable, match=r"local folder.*offline:multilingual-e5-small"):
+    with pytest.raises(EncoderUnavailable, match=r"(?s)local folder.*offline:multilingual-e5-small"):
         load_encoder(str(tmp_path / "no-such-arabert"))
+    with pytest.raises(EncoderUnavailable, match="aubmindlab/bert-base-arabertv02"):
+        load_encoder("aubmindlab/bert-base-arabertv02")
 
 
 def test_crf_variant_trains(tmp_path: Path) -> None:
@@ -151,3 +153,22 @@ def test_every_weight_survives_save_and_load(tmp_path: Path) -> None:
     before = Predictor(model.eval(), tok).predict(texts)
     after = Predictor.from_pretrained(tmp_path / "m", device="cpu").predict(texts)
     assert [p.to_dict() for p in before] == [p.to_dict() for p in after]
+
+
+def test_local_bert_folder_is_a_first_class_encoder(tmp_path: Path) -> None:
+    """The AraBERT path: a BERT folder on disk (WordPiece vocabulary), vocabulary trimming included."""
+    from hadath.train.encoders import random_encoder
+
+    texts = [r.text for r in load_corpus("conflict-events", "train")[:50]]
+    tok, encoder = random_encoder("tiny", texts, 800, seed=0)
+    folder = tmp_path / "bert-folder"
+    encoder.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    config = load_config(
+        CONFIGS / "tiny.yaml",
+        ["--model.encoder", str(folder), "--model.trim_vocabulary", "true", "--train.epochs", "1"],
+    )
+    run = train(config, tmp_path / "run")
+    model, _ = load_model(run / "model-last")
+    assert model.encoder.config.vocab_size < 800
+    assert Predictor(model, load_model(run / "model-last")[1]).predict(["اندلعت اشتباكات في حلب."])

@@ -72,11 +72,42 @@ def load_encoder(
     return load_pretrained(spec)
 
 
+def _hub_reachable(timeout: float = 3.0) -> bool:
+    """One quick connection attempt, instead of transformers' minute of retries when offline."""
+    import socket
+    from urllib.parse import urlparse
+
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
+        return False
+    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 def load_pretrained(name_or_path: str) -> tuple[Any, PreTrainedModel]:
     """A hub id or local folder; fails with the alternatives when the hub cannot be reached."""
+    looks_local = name_or_path.startswith(("/", ".", "~")) or Path(name_or_path).exists()
+    path = Path(name_or_path).expanduser()
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path, use_fast=True)
-        model = AutoModel.from_pretrained(name_or_path, add_pooling_layer=False, dtype=torch.float32)
+        if looks_local and not path.is_dir():
+            raise OSError(f"no such folder {path}")
+        if not looks_local:
+            try:  # a copy in the local Hugging Face cache works offline
+                tokenizer = AutoTokenizer.from_pretrained(name_or_path, local_files_only=True)
+                model = AutoModel.from_pretrained(
+                    name_or_path, add_pooling_layer=False, dtype=torch.float32, local_files_only=True
+                )
+                return tokenizer, model
+            except OSError:
+                if not _hub_reachable():
+                    raise OSError("the Hugging Face hub cannot be reached and no cached copy exists") from None
+        tokenizer = AutoTokenizer.from_pretrained(str(path) if looks_local else name_or_path)
+        model = AutoModel.from_pretrained(
+            str(path) if looks_local else name_or_path, add_pooling_layer=False, dtype=torch.float32
+        )
     except (OSError, ValueError) as err:
         raise EncoderUnavailable(
             f"cannot load encoder {name_or_path!r} ({type(err).__name__}: {str(err).splitlines()[0]}).\n"
@@ -155,21 +186,55 @@ def load_offline_e5() -> tuple[Any, PreTrainedModel]:
     return tokenizer, model
 
 
-def random_encoder(size: str, train_texts: Iterable[str], vocab_size: int, seed: int) -> tuple[Any, PreTrainedModel]:
-    """A randomly initialised BERT with a WordPiece vocabulary trained on ``train_texts``."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+def wordpiece_vocabulary(texts: Iterable[str], size: int) -> list[str]:
+    """A WordPiece vocabulary from word frequencies, deterministic (ties sorted), unlike the tokenizers
+    trainer whose hash-ordered ties change the vocabulary from run to run.
 
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    Every character of the texts is a piece (alone and as ``##`` continuation), so no word is ``[UNK]``;
+    the rest of the budget goes to frequent words, word beginnings (clitics such as وال، بال) and endings
+    (suffixes such as ات، ين، ها) of 2-4 characters.
+    """
+    from collections import Counter
+
+    from tokenizers import normalizers, pre_tokenizers
+
+    pre = pre_tokenizers.BertPreTokenizer()
+    nfc = normalizers.NFC()
+    words: Counter[str] = Counter()
+    for text in texts:
+        words.update(w for w, _ in pre.pre_tokenize_str(nfc.normalize_str(text)))
+    chars = sorted({c for w in words for c in w})
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)]
+    pieces: Counter[str] = Counter()
+    for w, n in words.items():
+        pieces[w] += n
+        for k in range(2, 5):
+            if len(w) > k:
+                pieces[w[:k]] += n
+                pieces[f"##{w[-k:]}"] += n
+    seen = set(vocab)
+    for piece, _ in sorted(pieces.items(), key=lambda x: (-x[1], x[0])):
+        if len(vocab) >= size:
+            break
+        if piece not in seen:
+            vocab.append(piece)
+            seen.add(piece)
+    return vocab
+
+
+def random_encoder(size: str, train_texts: Iterable[str], vocab_size: int, seed: int) -> tuple[Any, PreTrainedModel]:
+    """A randomly initialised BERT with a WordPiece vocabulary built from ``train_texts``."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+
+    vocab = wordpiece_vocabulary(train_texts, vocab_size)
+    tok = Tokenizer(models.WordPiece({p: i for i, p in enumerate(vocab)}, unk_token="[UNK]"))
     tok.normalizer = normalizers.NFC()
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece()
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials, min_frequency=1)
-    tok.train_from_iterator(list(train_texts) or ["empty"], trainer=trainer)
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B [SEP]",
-        special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))],
+        special_tokens=[("[CLS]", 2), ("[SEP]", 3)],
     )
     # The generic fast tokenizer keeps this pipeline as saved; BertTokenizerFast would rebuild a lower-casing,
     # accent-stripping normaliser at load time (turning أ into ا) and predictions would see other pieces.
@@ -185,13 +250,13 @@ def random_encoder(size: str, train_texts: Iterable[str], vocab_size: int, seed:
     hidden, layers, heads, ffn = RANDOM_SIZES[size]
     torch.manual_seed(seed)
     config = BertConfig(
-        vocab_size=tok.get_vocab_size(),
+        vocab_size=len(vocab),
         hidden_size=hidden,
         num_hidden_layers=layers,
         num_attention_heads=heads,
         intermediate_size=ffn,
         max_position_embeddings=512,
-        pad_token_id=tok.token_to_id("[PAD]"),
+        pad_token_id=0,
     )
     model = BertModel(config, add_pooling_layer=False)
     return tokenizer, model

@@ -28,12 +28,14 @@ class FeatureStats:
     windows: WindowStats = field(default_factory=WindowStats)
     spans: Counter[str] = field(default_factory=Counter)
     spans_widened: int = 0  # span edges inside a word, widened to whole words
+    spans_cut_by_windows: int = 0  # spans split by a window edge inside an over-long sentence (kept whole elsewhere)
 
     def describe(self) -> str:
         per_label = ", ".join(f"{k} {v}" for k, v in self.spans.most_common())
         return (
             f"{self.windows.describe()}\nspans per label: {per_label}\n"
-            f"{self.spans_widened} span edges fell inside a word and were widened to whole words"
+            f"{self.spans_widened} span edges fell inside a word and were widened to whole words; "
+            f"{self.spans_cut_by_windows} window starts fell inside a span (over-long sentences)"
         )
 
 
@@ -116,22 +118,23 @@ def build_examples(
             for w in range(win.first_word, win.last_word):
                 covered[w] = True
             wtags = tags[win.first_word : win.last_word]
-            # A span must lie inside one window: check spans cut by this window's edges.
-            for edge in (win.first_word, win.last_word):
-                if (
-                    0 < edge < len(tags)
-                    and schema.bio_tags[tags[edge]].startswith("I-")
-                    and _span_longer_than_windows(tags, edge, windows)
-                ):
+            if wtags and schema.bio_tags[wtags[0]].startswith("I-"):
+                # The window opens inside a span (possible only inside a sentence longer than a window):
+                # its visible part is trained as a span of this window, the rest from the previous window,
+                # and prediction merges both. A span longer than a whole window is an error.
+                span_pieces = _span_pieces(tags, win.first_word, enc)
+                if span_pieces > max_length - 2:
                     raise DataError(
                         Problem(
                             report.meta.get("source", "data"),
                             None,
-                            f"a span around word {edge} is longer than a window of {max_length} "
-                            "sub-tokens; raise model.max_length",
+                            f"a span of {span_pieces} sub-tokens (around word {win.first_word}) is longer than "
+                            f"a window of {max_length}; raise model.max_length",
                             record_id=report.id,
                         )
                     )
+                stats.spans_cut_by_windows += 1
+                wtags = [wtags[0] - 1, *wtags[1:]]  # I-X id - 1 == B-X id
             targets = [[0] * len(schema.sequence_labels) for _ in win.segments]
             if mode == "given":
                 for lab in report_labels(report, schema):
@@ -150,16 +153,15 @@ def build_examples(
     return examples, stats
 
 
-def _span_longer_than_windows(tags: list[int], edge: int, windows: list[Window]) -> bool:
-    """True if the span crossing ``edge`` is not wholly inside any window."""
-    from itertools import takewhile
-
-    # Walk left to the span's B- and right to its end (tag ids: odd = B-, even > 0 = I-).
-    start = edge
+def _span_pieces(tags: list[int], word: int, enc: EncodedReport) -> int:
+    """Sub-tokens of the whole span that covers ``word`` (tag ids: odd = B-, even > 0 = I-)."""
+    start = word
     while start > 0 and tags[start] % 2 == 0 and tags[start] != 0:
         start -= 1
-    end = edge + sum(1 for _ in takewhile(lambda t: t != 0 and t % 2 == 0, tags[edge + 1 :])) + 1
-    return not any(w.first_word <= start and end <= w.last_word for w in windows)
+    end = word + 1
+    while end < len(tags) and tags[end] != 0 and tags[end] % 2 == 0:
+        end += 1
+    return sum(len(p) for p in enc.pieces[start:end])
 
 
 def collate_examples(examples: Sequence[Example], pad_id: int, n_labels: int) -> dict[str, torch.Tensor]:

@@ -149,6 +149,10 @@ def train(config: Config, out_dir: str | Path | None = None, resume: bool = Fals
         model = HadathModel(hconfig)
         model.encoder.load_state_dict(encoder.state_dict(), strict=False)
         del encoder
+    if not model.config.use_crf:
+        # Without a CRF its transitions stay zero (decoding only applies the BIO constraints). Loading a
+        # checkpoint turns requires_grad back on, so set it here for fresh and resumed runs alike.
+        model.crf.requires_grad_(False)
     if config.model.freeze_embeddings:
         embeddings: torch.nn.Embedding = model.encoder.get_input_embeddings()  # type: ignore[assignment]
         embeddings.weight.requires_grad_(False)
