@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         from tqdm import tqdm
 
-        bar = tqdm(unit="report", desc="predict", initial=written, file=sys.stderr)
+        bar = tqdm(unit="report", desc="predict", initial=written, file=sys.stderr, disable=None)
     with open(partial, "a", encoding="utf-8") as fh:
         while True:
             chunk: list[Item] = list(itertools.islice(items, args.chunk_size))

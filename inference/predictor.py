@@ -78,7 +78,7 @@ class Predictor:
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(texts), unit="report", desc="predict")
+            bar = tqdm(total=len(texts), unit="report", desc="predict", disable=None)
         chunk = 256  # reports encoded at once: bounds memory, keeps batches well sorted
         for i in range(0, len(texts), chunk):
             out.extend(self._predict_chunk(texts[i : i + chunk], batch_size, threshold, token_budget))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -86,7 +87,9 @@ def train(config: Config, out_dir: str | Path | None = None, resume: bool = Fals
     if tc.threads:
         torch.set_num_threads(tc.threads)
     else:
-        torch.set_num_threads(default_threads())
+        # Processes launched together on one machine share its cores; more threads only thrash.
+        local = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
+        torch.set_num_threads(max(1, default_threads() // local))
     cpu = tc.device == "cpu" or (tc.device == "auto" and not torch.cuda.is_available())
     accelerator = Accelerator(
         cpu=cpu,
@@ -161,6 +164,7 @@ def train(config: Config, out_dir: str | Path | None = None, resume: bool = Fals
         train_reports, tokenizer, normalizer, schema, model.config.max_subtokens, model.config.stride
     )
     if main:
+        log(f"{accelerator.num_processes} process(es) on {accelerator.device}, seed {tc.seed}")
         log(f"train: {stats.describe()}")
         run.mkdir(parents=True, exist_ok=True)
         with atomic_write(run / "config.yaml") as fh:
@@ -184,8 +188,9 @@ def train(config: Config, out_dir: str | Path | None = None, resume: bool = Fals
         ]
     )
     n_proc = accelerator.num_processes
-    steps_per_epoch = math.ceil(math.ceil(len(examples) / tc.batch_size) / n_proc / tc.grad_accumulation)
-    total = steps_per_epoch * tc.epochs
+    # Sized in single-process steps: accelerate steps a prepared scheduler once per process per optimizer
+    # step, so with N processes it still ends exactly at the end of training.
+    total = math.ceil(math.ceil(len(examples) / tc.batch_size) / tc.grad_accumulation) * tc.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, int(tc.warmup_ratio * total), total)
     model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
 
@@ -224,7 +229,7 @@ def train(config: Config, out_dir: str | Path | None = None, resume: bool = Fals
             total=len(batches) // n_proc,
             initial=skip,
             desc=f"epoch {epoch + 1}/{tc.epochs}",
-            disable=not main,
+            disable=True if not main else None,  # None: shown on a terminal, quiet in logs
             unit="batch",
             file=sys.stderr,
         )
