@@ -130,6 +130,7 @@ def read_conll(
     sentences_per_report: int = 1,
     id_prefix: str | None = None,
     log: ConllLog | None = None,
+    boundary_tokens: tuple[str, ...] = ("-DOCSTART-",),
 ) -> Iterator[Report]:
     """Read a CoNLL token-per-line file as reports.
 
@@ -140,10 +141,12 @@ def read_conll(
         sentences_per_report: Sentences joined (by line breaks) into one report.
         id_prefix: Report ids are ``{id_prefix}-{n}``; defaults to the file stem.
         log: Receives counts and the number of repaired tags.
+        boundary_tokens: Lines whose token is one of these end a sentence and are not text
+            (``-DOCSTART-``; Wojood's ``$#$`` segment markers).
     """
     log = log if log is not None else ConllLog()
     if scheme is None:
-        all_tags = [t for _, _, tags in iter_conll_sentences(path, tag_column) for t in tags]
+        all_tags = [t for _, _, tags in iter_conll_sentences(path, tag_column, boundary_tokens) for t in tags]
         scheme = detect_scheme(all_tags)
     prefix = id_prefix or Path(path).stem
     batch: list[tuple[list[str], list[str]]] = []
@@ -173,7 +176,7 @@ def read_conll(
         n += 1
         return Report(f"{prefix}-{n}", "".join(text_parts), tuple(spans), None, {"source": str(path)})
 
-    for _, tokens, tags in iter_conll_sentences(path, tag_column):
+    for _, tokens, tags in iter_conll_sentences(path, tag_column, boundary_tokens):
         log.sentences += 1
         log.tokens += len(tokens)
         batch.append((tokens, tags))
