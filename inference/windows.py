@@ -89,7 +89,9 @@ def encode_reports(texts: Sequence[str], tokenizer, normalizer: Normalizer) -> l
         all_norm.append(norm)
     non_empty = [i for i, n in enumerate(all_norm) if n]
     enc = (
-        tokenizer([all_norm[i] for i in non_empty], is_split_into_words=True, add_special_tokens=False)
+        # Whole reports are tokenised, then windowed: verbose=False drops the "longer than the maximum
+        # sequence length" warning, which does not apply since no window exceeds it.
+        tokenizer([all_norm[i] for i in non_empty], is_split_into_words=True, add_special_tokens=False, verbose=False)
         if non_empty
         else None
     )
