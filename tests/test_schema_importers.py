@@ -87,3 +87,20 @@ def test_labelstudio_round_trip(tmp_path: Path) -> None:
     p.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     again = list(read_labelstudio(p))
     assert again[0].spans == r.spans and again[0].text == r.text
+
+
+def test_registered_dataset_reader_is_read_by_name(tmp_path: Path) -> None:
+    from hadath.data.records import Report, Span
+    from hadath.data.sources import DATASET_READERS, read_source, register_dataset
+
+    @register_dataset("toy-test")
+    def toy(root: Path, split: str):
+        yield Report(f"{split}-1", "محمد في القاهرة", (Span(8, 15, "LOC"),))
+
+    try:
+        reports = read_source("dataset", name="toy-test", split="dev", root=str(tmp_path), schema=NER)
+        assert [r.id for r in reports] == ["dev-1"]
+        with pytest.raises(DataError, match="unknown dataset"):
+            read_source("dataset", name="nope", schema=NER)
+    finally:
+        DATASET_READERS.pop("toy-test")

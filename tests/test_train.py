@@ -73,7 +73,7 @@ def test_bad_data_fails_before_training(tmp_path: Path) -> None:
         train(config, tmp_path / "run")
     assert not (tmp_path / "run" / "model-best").exists()
     config = load_config(CONFIGS / "tiny.yaml", ["--data.train", str(tmp_path / "missing.jsonl")])
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ConfigError, match=r"data\.train\.path: .*missing.jsonl does not exist"):
         train(config, tmp_path / "run2")
 
 

@@ -29,7 +29,7 @@ class DataSource:
     ``conll`` (``path``), or a registered dataset reader name (``root`` + ``split``).
     """
 
-    format: str = "corpus"
+    format: str = "corpus"  # corpus | jsonl | conll | brat | labelstudio | dataset
     name: str = "conflict-events"
     split: str = "train"
     path: str = ""

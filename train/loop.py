@@ -35,7 +35,7 @@ from hadath.inference.loading import load_model, save_model
 from hadath.inference.model import HadathModel
 from hadath.inference.predictor import Predictor, default_threads
 from hadath.train.card import model_card
-from hadath.train.config import Config, DataSource, dump_config
+from hadath.train.config import Config, ConfigError, DataSource, dump_config
 from hadath.train.encoders import load_encoder, trim_vocabulary
 from hadath.train.features import Example, build_examples, collate_examples
 
@@ -44,7 +44,9 @@ def log(msg: str) -> None:
     print(f"[hadath-train] {msg}", file=sys.stderr, flush=True)
 
 
-def _load(source: DataSource, schema, strict: bool):
+def _load(source: DataSource, schema, strict: bool, key: str):
+    if source.path and not Path(source.path).exists():
+        raise ConfigError(f"{key}.path: {source.path} does not exist (paths are relative to the working directory)")
     return read_source(
         source.format,
         name=source.name,
@@ -100,8 +102,8 @@ def train(config: Config, out_dir: str | Path | None = None, resume: bool = Fals
     seed_everything(tc.seed)
 
     schema = load_schema(config.data.schema)
-    train_reports = _load(config.data.train, schema, config.data.strict)
-    dev_reports = _load(config.data.dev, schema, config.data.strict) if config.data.dev else []
+    train_reports = _load(config.data.train, schema, config.data.strict, "data.train")
+    dev_reports = _load(config.data.dev, schema, config.data.strict, "data.dev") if config.data.dev else []
     if not train_reports:
         raise ValueError("data.train holds no reports")
     norm_cfg = NormalizerConfig(**vars(config.model.normalizer))
