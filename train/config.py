@@ -16,6 +16,8 @@ from typing import Any, Literal, Union
 
 import yaml
 
+from hadath.data.normalize import NormalizerConfig
+
 
 class ConfigError(ValueError):
     """A configuration problem; the message starts with the key path."""
@@ -46,18 +48,6 @@ class DataConfig:
 
 
 @dataclass(frozen=True)
-class NormalizerSection:
-    nfc: bool = True
-    remove_tashkeel: bool = True
-    remove_tatweel: bool = True
-    remove_invisible: bool = True
-    unify_alef: bool = False
-    alef_maqsura_to_ya: bool = False
-    ta_marbuta_to_ha: bool = False
-    ascii_digits: bool = False
-
-
-@dataclass(frozen=True)
 class ModelConfig:
     encoder: str = "offline:multilingual-e5-small"
     max_length: int = 160
@@ -71,7 +61,7 @@ class ModelConfig:
     sequence_loss_weight: float = 0.5
     sequence_pos_weight: float = 2.0
     sequence_threshold: float = 0.5
-    normalizer: NormalizerSection = field(default_factory=NormalizerSection)
+    normalizer: NormalizerConfig = field(default_factory=NormalizerConfig)
 
 
 @dataclass(frozen=True)

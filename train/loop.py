@@ -25,7 +25,7 @@ from tqdm import tqdm
 from transformers import get_linear_schedule_with_warmup
 
 from hadath.data.atomic import atomic_write
-from hadath.data.normalize import Normalizer, NormalizerConfig
+from hadath.data.normalize import Normalizer
 from hadath.data.schema import load_schema
 from hadath.data.sources import read_source
 from hadath.data.words import split_words
@@ -106,7 +106,7 @@ def train(config: Config, out_dir: str | Path | None = None, resume: bool = Fals
     dev_reports = _load(config.data.dev, schema, config.data.strict, "data.dev") if config.data.dev else []
     if not train_reports:
         raise ValueError("data.train holds no reports")
-    norm_cfg = NormalizerConfig(**vars(config.model.normalizer))
+    norm_cfg = config.model.normalizer
     normalizer = Normalizer(norm_cfg)
     state_file = run / "checkpoint" / "state.json"
     resuming = resume and state_file.exists()
