@@ -207,3 +207,18 @@ def test_broken_model_folder_names_the_file(tiny_model: Path, tmp_path: Path) ->
     (copy / "config.json").unlink()
     with pytest.raises(ModelFolderError, match=r"config.json: missing"):
         Predictor.from_pretrained(copy)
+
+
+def test_cli_reads_stdin(tiny_model: Path, tmp_path: Path) -> None:
+    lines = "".join(
+        json.dumps({"id": f"s{i}", "text": t}, ensure_ascii=False) + "\n"
+        for i, t in enumerate(["اندلعت اشتباكات في حلب.", "هدوء حذر."])
+    )
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-m", "hadath.inference", str(tiny_model), "-", "-o", str(out), "--quiet"],
+        input=lines.encode(),
+        capture_output=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(x)["id"] for x in out.read_text(encoding="utf-8").splitlines()] == ["s0", "s1"]
