@@ -125,3 +125,23 @@ def test_evaluate_cli_writes_report_and_compares(tiny_model: Path, tmp_path: Pat
         [sys.executable, "-m", "hadath.evaluation", "--compare", str(out), str(again)], capture_output=True, text=True
     )
     assert proc.returncode == 0 and "+0.0" in proc.stdout
+
+
+@pytest.mark.skipif(
+    __import__("hadath.evaluation.browser", fromlist=["x"]).find_browser() is None, reason="no Chromium on this machine"
+)
+def test_report_renders_right_to_left_in_a_real_browser(tmp_path: Path) -> None:
+    from hadath.evaluation.browser import check_report
+    from hadath.evaluation.report import render_html
+
+    schema = load_schema("conflict-events")
+    gold, preds = _noisy_predictions()
+    page = tmp_path / "report.html"
+    page.write_text(
+        render_html(compute_metrics(gold, preds, schema, bootstrap=20), gold, preds, schema, "t"), encoding="utf-8"
+    )
+    result = check_report(page)
+    assert result["rtl_blocks"] == 40 and result["rtl_ok"] == 40  # 20 examples, gold and predicted
+    assert result["glyphs_right_to_left"] == result["rtl_blocks"]
+    assert result["svgs"] >= 2 and result["svgs_drawn"] == result["svgs"]
+    assert result["external"] == []
