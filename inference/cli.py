@@ -13,21 +13,27 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from hadath.inference.inputs import Item, read_inputs
 
 
-def _completed(partial: Path) -> list[str]:
-    """Ids of the complete lines of a partial output; truncates a trailing half-written line."""
+def _completed(partial: Path) -> Iterator[str]:
+    """Ids of the complete lines of a partial output, streamed; a trailing half-written line is cut off."""
     if not partial.exists():
-        return []
-    data = partial.read_bytes()
-    cut = data.rfind(b"\n") + 1
-    if cut < len(data):
+        return
+    good = 0
+    with open(partial, "rb") as fh:
+        for line in fh:
+            if not line.endswith(b"\n"):
+                break
+            good += len(line)
+            if line.strip():
+                yield json.loads(line)["id"]
+    if good < partial.stat().st_size:
         with open(partial, "r+b") as fh:
-            fh.truncate(cut)
-    return [json.loads(line)["id"] for line in data[:cut].splitlines() if line.strip()]
+            fh.truncate(good)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,24 +44,26 @@ def run(args: argparse.Namespace) -> int:
     items = read_inputs(
         args.input, args.input_format, text_column=args.text_column, line_per_report=args.line_per_report
     )
-    done: list[str] = []
-    if args.resume:
-        done = _completed(partial)
-    elif partial.exists():
+    if not args.resume and partial.exists():
         partial.unlink()
+    written = 0
+    if args.resume:
+        # Walk the finished ids and the input together, one at a time: memory stays flat however long.
+        for done_id in _completed(partial):
+            item = next(items, None)
+            if item is None or item[0] != done_id:
+                found = repr(item[0]) if item else "no more reports"
+                print(
+                    f"error: {partial} line {written + 1} has id {done_id!r} but the input has {found}; "
+                    "remove it or drop --resume",
+                    file=sys.stderr,
+                )
+                return 2
+            written += 1
+        if written:
+            print(f"resuming after {written} reports already in {partial}", file=sys.stderr)
     predictor = Predictor.from_pretrained(args.model, device=args.device)
     failed = 0
-    written = len(done)
-    if done:
-        head = list(itertools.islice(items, len(done)))
-        ids = [rid for rid, _, _ in head]
-        if ids != done:
-            print(
-                f"error: {partial} does not match the input's first {len(done)} ids; remove it or drop --resume",
-                file=sys.stderr,
-            )
-            return 2
-        print(f"resuming after {len(done)} reports already in {partial}", file=sys.stderr)
     tasks = []
     t0 = time.perf_counter()
     bar = None

@@ -144,6 +144,10 @@ def test_cli_resume_after_interruption(tiny_model: Path, tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes() == full.read_bytes()
     assert not partial.exists()
+    # A partial output from another input is refused, not silently mixed.
+    partial.write_text(done[1], encoding="utf-8")
+    proc = subprocess.run([*cmd, "-o", str(out), "--resume"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "line 1 has id" in proc.stderr
 
 
 @pytest.mark.parametrize("fmt", ["txt", "csv", "tsv"])
