@@ -172,3 +172,54 @@ def test_local_bert_folder_is_a_first_class_encoder(tmp_path: Path) -> None:
     model, _ = load_model(run / "model-last")
     assert model.encoder.config.vocab_size < 800
     assert Predictor(model, load_model(run / "model-last")[1]).predict(["اندلعت اشتباكات في حلب."])
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_ner_schema_from_conll_trains_without_code_changes(tmp_path: Path) -> None:
+    conll = str(FIXTURES / "iob2.conll")
+    config = load_config(
+        CONFIGS / "tiny.yaml",
+        [
+            "--data.schema",
+            str(FIXTURES / "ner-schema.yaml"),
+            "--data.train",
+            conll,
+            "--data.dev",
+            conll,
+            "--train.epochs",
+            "1",
+        ],
+    )
+    run = train(config, tmp_path / "ner")
+    predictor = Predictor.from_pretrained(run / "model-last", device="cpu")
+    assert predictor.config.sequence_labels == []
+    assert set(predictor.config.tags) == {"O"} | {f"{p}-{x}" for p in "BI" for x in ("PERS", "LOC", "ORG", "MISC")}
+    pred = predictor.predict(["وصل محمد علي إلى القاهرة ."])[0]
+    assert pred.labels == () and pred.events == ()
+
+
+def test_given_sequence_labels_train(tmp_path: Path) -> None:
+    from hadath.data.corpus import packaged_file
+
+    config = load_config(
+        CONFIGS / "tiny.yaml",
+        [
+            "--data.schema",
+            str(FIXTURES / "given-schema.yaml"),
+            "--data.train",
+            str(packaged_file("train.jsonl")),
+            "--data.dev",
+            str(packaged_file("dev.jsonl")),
+            "--train.epochs",
+            "1",
+        ],
+    )
+    run = train(config, tmp_path / "given")
+    row = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    assert "dev_report_f1" in row
+    predictor = Predictor.from_pretrained(run / "model-last", device="cpu")
+    assert predictor.schema.sequence_source == "given"
+    pred = predictor.predict([load_corpus("conflict-events", "dev")[0].text])[0]
+    assert set(pred.probabilities) == set(predictor.config.sequence_labels)
