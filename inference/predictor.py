@@ -212,6 +212,8 @@ class Predictor:
         spans: list[PredictedSpan] = []
         if not path:
             return spans
+        # A span's score is the mean probability of its words' chosen tags: the softmax of the tagger's
+        # scores (log-probabilities without a CRF; emissions with one, ignoring transitions).
         probs = scores.softmax(-1) if self.config.use_crf else scores.exp()
         chosen = probs[torch.arange(len(path)), torch.tensor(path)].tolist()
         cur: list = []  # [first_word, last_word, label, probs]

@@ -13,7 +13,6 @@ import os
 import random
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -326,4 +325,4 @@ def _save(model: HadathModel, tokenizer, path: Path, config: Config, metrics: di
         tmp.rename(path)
 
 
-__all__ = ["replace", "train"]
+__all__ = ["epoch_batches", "train"]
