@@ -76,6 +76,28 @@ class BioCRF(nn.Module):
         return ((log_z - score) * has_words.float()).sum()
 
     @torch.no_grad()
+    def marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Posterior probability of every tag at every word, ``[B, W, T]`` (forward-backward)."""
+        emissions = emissions.float()
+        trans, start = self._trans()
+        B, W, T = emissions.shape
+        if W == 0:
+            return emissions
+        alphas = [start.unsqueeze(0) + emissions[:, 0]]
+        for t in range(1, W):
+            nxt = torch.logsumexp(alphas[-1].unsqueeze(2) + trans.unsqueeze(0), dim=1) + emissions[:, t]
+            alphas.append(torch.where(mask[:, t : t + 1], nxt, alphas[-1]))
+        end = self.end.unsqueeze(0).expand(B, T)
+        betas = [end]
+        for t in range(W - 2, -1, -1):
+            nxt = torch.logsumexp(trans.unsqueeze(0) + (emissions[:, t + 1] + betas[-1]).unsqueeze(1), dim=2)
+            betas.append(torch.where(mask[:, t + 1 : t + 2], nxt, end))
+        alpha = torch.stack(alphas, dim=1)
+        beta = torch.stack(betas[::-1], dim=1)
+        log_z = torch.logsumexp(alphas[-1] + end, dim=1)
+        return (alpha + beta - log_z.view(B, 1, 1)).exp()
+
+    @torch.no_grad()
     def decode(self, emissions: torch.Tensor, mask: torch.Tensor) -> list[list[int]]:
         """Best valid tag sequence per row (Viterbi)."""
         emissions = emissions.float()

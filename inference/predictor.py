@@ -148,11 +148,11 @@ class Predictor:
             )
             for i in range(len(texts))
         ]
-        paths = self._viterbi(merged)
+        paths, word_probs = self._viterbi(merged)
         results = []
         for i, text in enumerate(texts):
             ks = by_report.get(i, [])
-            spans = self._spans(encoded[i], merged[i], paths[i])
+            spans = self._spans(encoded[i], word_probs[i], paths[i])
             sentences, report_probs = self._sequence(
                 encoded[i], [windows[k] for k in ks], [seq_probs.get(k) for k in ks], threshold
             )
@@ -177,8 +177,10 @@ class Predictor:
                     merged[w] = sc[j]
         return merged
 
-    def _viterbi(self, merged: list[torch.Tensor]) -> list[list[int]]:
+    def _viterbi(self, merged: list[torch.Tensor]) -> tuple[list[list[int]], list[torch.Tensor]]:
+        """Best valid tag path of each report and the per-word tag probabilities."""
         paths: list[list[int]] = [[] for _ in merged]
+        word_probs: list[torch.Tensor] = [torch.zeros((0, 1)) for _ in merged]
         order = sorted(range(len(merged)), key=lambda i: merged[i].size(0))
         group: list[int] = []
 
@@ -193,8 +195,13 @@ class Predictor:
                 n = merged[i].size(0)
                 em[r, :n] = merged[i]
                 mask[r, :n] = True
-            for r, path in enumerate(self.model.decode_tags(em.to(self.device), mask.to(self.device))):
+            em, mask = em.to(self.device), mask.to(self.device)
+            for r, path in enumerate(self.model.decode_tags(em, mask)):
                 paths[group[r]] = path
+            # Word probabilities for span scores: CRF marginals, or the tagger's own probabilities.
+            probs = self.model.crf.marginals(em, mask) if self.config.use_crf else em.exp()
+            for r, i in enumerate(group):
+                word_probs[i] = probs[r, : merged[i].size(0)].cpu()
             group.clear()
 
         for i in order:
@@ -205,16 +212,14 @@ class Predictor:
                 flush()
             group.append(i)
         flush()
-        return paths
+        return paths, word_probs
 
-    def _spans(self, enc: EncodedReport, scores: torch.Tensor, path: list[int]) -> list[PredictedSpan]:
+    def _spans(self, enc: EncodedReport, probs: torch.Tensor, path: list[int]) -> list[PredictedSpan]:
         tags = self.config.tags
         spans: list[PredictedSpan] = []
         if not path:
             return spans
-        # A span's score is the mean probability of its words' chosen tags: the softmax of the tagger's
-        # scores (log-probabilities without a CRF; emissions with one, ignoring transitions).
-        probs = scores.softmax(-1) if self.config.use_crf else scores.exp()
+        # A span's score is the mean probability of its words' chosen tags (CRF marginals with a CRF).
         chosen = probs[torch.arange(len(path)), torch.tensor(path)].tolist()
         cur: list = []  # [first_word, last_word, label, probs]
         for w, tag_id in enumerate([*path, 0]):
