@@ -75,12 +75,14 @@ class WindowStats:
 
 def encode_reports(texts: Sequence[str], tokenizer, normalizer: Normalizer) -> list[EncodedReport]:
     """Split, normalise and tokenise reports in one batched tokenizer call."""
-    all_words: list[list[Word]] = []
+    split: list[list[Word]] = []  # every word, as split (sentences are found on these)
+    all_words: list[list[Word]] = []  # the words kept for the model
     all_norm: list[list[str]] = []
     for text in texts:
         kept: list[Word] = []
         norm: list[str] = []
-        for w in split_words(text):
+        split.append(split_words(text))
+        for w in split[-1]:
             nw = normalizer(text[w.start : w.end]).strip()
             if nw:
                 kept.append(w)
@@ -114,7 +116,7 @@ def encode_reports(texts: Sequence[str], tokenizer, normalizer: Normalizer) -> l
                 empty += 1
         sentences = []
         # Sentences are computed on all words, then re-indexed over the kept ones.
-        all_w = split_words(text)
+        all_w = split[i]
         kept_index = {w.start: k for k, w in enumerate(words)}
         for s in split_sentences(text, all_w):
             members = [kept_index[w.start] for w in all_w[s.first_word : s.last_word] if w.start in kept_index]
