@@ -49,6 +49,8 @@ def read_source(
     if fmt == "jsonl":
         return list(read_reports(path, schema, strict=strict))
     if fmt == "dataset":
+        import hadath.data.datasets  # noqa: F401  (registers the public-corpus readers)
+
         if name not in DATASET_READERS:
             raise DataError(Problem(name, None, f"unknown dataset; registered: {sorted(DATASET_READERS)}"))
         reports: Iterator[Report] = DATASET_READERS[name](Path(root), split)

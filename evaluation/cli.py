@@ -4,7 +4,8 @@
     hadath-evaluate --predictions PRED.jsonl GOLD.jsonl -o REPORT_DIR
     hadath-evaluate --compare REPORT_A REPORT_B
 
-GOLD may be a JSONL file or an embedded corpus split such as ``conflict-events/dev``.
+GOLD may be a JSONL file, an embedded corpus split such as ``conflict-events/dev``, or a public dataset's
+split read by its registered reader (``cleananercorp/test``, from ``--data-root``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from hadath.evaluation.metrics import compute_metrics, headline_rows
 from hadath.evaluation.report import headline_table, render_html, render_markdown
 from hadath.inference.results import ReportPrediction, prediction_from_dict
 
+DATA_ROOT = "../shared/external"
+
 
 def _fingerprint(path: Path) -> str:
     h = hashlib.sha256()
@@ -35,12 +38,23 @@ def _fingerprint(path: Path) -> str:
     return h.hexdigest()[:16]
 
 
-def load_gold(spec: str, schema: LabelSchema) -> tuple[list[Report], str]:
+def load_gold(spec: str, schema: LabelSchema, data_root: str = DATA_ROOT) -> tuple[list[Report], str]:
+    """Gold reports from a JSONL file, an embedded split (``conflict-events/dev``) or a registered public
+    dataset's split (``cleananercorp/test``, read from ``data_root``)."""
+    import hadath.data.datasets  # noqa: F401  (registers the public-dataset readers)
+    from hadath.data.sources import DATASET_READERS, read_source
+
     name, _, split = spec.partition("/")
     if name in CORPORA and split and not Path(spec).exists():
         from hadath.data.corpus import packaged_file
 
         return load_corpus(name, split), _fingerprint(packaged_file(f"{split}.jsonl"))
+    if name in DATASET_READERS and split and not Path(spec).exists():
+        reports = read_source("dataset", name=name, split=split, root=data_root, schema=schema)
+        digest = hashlib.sha256()
+        for r in reports:
+            digest.update(json.dumps(r.to_dict(), ensure_ascii=False).encode("utf-8"))
+        return reports, digest.hexdigest()[:16]
     return list(read_reports(spec, schema)), _fingerprint(Path(spec))
 
 
@@ -53,6 +67,7 @@ def evaluate(
     batch_size: int = 32,
     seed: int = 0,
     device: str | None = None,
+    data_root: str = DATA_ROOT,
 ) -> dict[str, Any]:
     """Score and write ``metrics.json``, ``report.md``, ``report.html`` and ``predictions.jsonl``.
 
@@ -65,14 +80,14 @@ def evaluate(
 
         predictor = Predictor.from_pretrained(model, device=device)
         schema = predictor.schema
-        gold, fingerprints["data"] = load_gold(gold_spec, schema)
+        gold, fingerprints["data"] = load_gold(gold_spec, schema, data_root)
         preds: list[ReportPrediction] = predictor.predict(gold, batch_size=batch_size, progress=True)
         fingerprints["model"] = _fingerprint(Path(model) / "model.safetensors")
     else:
         if predictions is None:
             raise ValueError("give a MODEL or --predictions PRED.jsonl")
         schema = load_schema(schema_name or "conflict-events")
-        gold, fingerprints["data"] = load_gold(gold_spec, schema)
+        gold, fingerprints["data"] = load_gold(gold_spec, schema, data_root)
         by_id: dict[str, ReportPrediction] = {}
         for line, obj in iter_jsonl_objects(predictions):
             if isinstance(obj, DataError):
@@ -131,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--device", default=None)
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument("--data-root", default=DATA_ROOT, help="folder of the public datasets (GOLD = NAME/SPLIT)")
     args = p.parse_args(argv)
     try:
         if args.compare:
@@ -147,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
                 predictions=args.predictions,
                 schema_name=args.schema,
                 seed=args.seed,
+                data_root=args.data_root,
             )
         else:
             if len(args.paths) != 2:
@@ -158,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                 batch_size=args.batch_size,
                 seed=args.seed,
                 device=args.device,
+                data_root=args.data_root,
             )
     except (DataError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)

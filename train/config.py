@@ -156,6 +156,8 @@ def _build(cls: Any, raw: Any, path: str) -> Any:
         raw = {}
     if cls is DataSource and isinstance(raw, str):
         raw = _source_from_string(raw)
+    if cls is DataSource and isinstance(raw, dict) and "format" not in raw and "root" in raw:
+        raw = {"format": "dataset", **raw}  # {name, split, root} names a registered public-corpus reader
     if not isinstance(raw, dict):
         raise ConfigError(f"{path or 'config'}: expected a mapping, got {raw!r}")
     hints = typing.get_type_hints(cls)
