@@ -23,6 +23,8 @@ def check_report(report: Report, schema: LabelSchema | None, source: str, line: 
         problems.append(Problem(source, line, msg, record_id=report.id, field=fld))
 
     n = len(report.text)
+    if "\x00" in report.text:
+        add("text contains NUL characters (binary data or a broken export); remove them", "text")
     allowed = set(schema.span_labels) if schema is not None else None
     prev: tuple[int, Span] | None = None
     for k, span in enumerate(report.spans):
@@ -157,7 +159,8 @@ def iter_jsonl_objects(path: str | Path) -> Iterator[tuple[int, Any | DataError]
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as err:
-                hint = "the line is cut short (interrupted write?)" if err.pos >= len(line) - 1 else "fix the JSON"
+                cut = not line.rstrip().endswith("}")
+                hint = "the line is cut short (interrupted write?)" if cut else "fix the JSON"
                 yield (
                     number,
                     DataError(Problem(source, number, f"invalid JSON at column {err.colno}: {err.msg}; {hint}")),

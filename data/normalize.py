@@ -30,6 +30,11 @@ _ALEF = {"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "
 _DIGITS = {chr(0x0660 + i): str(i) for i in range(10)} | {chr(0x06F0 + i): str(i) for i in range(10)}
 
 
+# Bumped whenever a setting's behaviour changes (a table of characters, an NFC detail): a model trained under
+# another version saw differently normalised text, and loading it warns.
+NORMALIZER_VERSION = 1
+
+
 @dataclass(frozen=True)
 class NormalizerConfig:
     """Which normalisations to apply. Saved with every model and checked at load time.

@@ -6,7 +6,7 @@ from typing import Any
 
 from transformers import AutoConfig, PretrainedConfig
 
-from hadath.data.normalize import NormalizerConfig
+from hadath.data.normalize import NORMALIZER_VERSION, NormalizerConfig
 from hadath.data.schema import LabelSchema
 
 PACKAGE_VERSION = "0.1.0"
@@ -28,6 +28,7 @@ class HadathConfig(PretrainedConfig):
         sequence_threshold: Probability above which an event type is predicted.
         classifier_dropout: Dropout before both heads.
         hadath_version: Package version that trained the model (checked at load).
+        normalizer_version: :data:`NORMALIZER_VERSION` at training time (checked at load).
     """
 
     model_type = "hadath"
@@ -46,6 +47,7 @@ class HadathConfig(PretrainedConfig):
         sequence_threshold: float = 0.5,
         classifier_dropout: float = 0.1,
         hadath_version: str = PACKAGE_VERSION,
+        normalizer_version: int = NORMALIZER_VERSION,
         **kwargs: Any,
     ):
         self.encoder = encoder or {}
@@ -64,6 +66,7 @@ class HadathConfig(PretrainedConfig):
         self.sequence_threshold = float(sequence_threshold)
         self.classifier_dropout = float(classifier_dropout)
         self.hadath_version = hadath_version
+        self.normalizer_version = int(normalizer_version)
         label_schema = self.label_schema
         tags = list(label_schema.bio_tags)
         kwargs.pop("id2label", None)

@@ -9,11 +9,14 @@ from typing import Any
 
 from transformers import AutoTokenizer
 
-from hadath.data.normalize import NormalizerConfig
+from hadath.data.errors import DataError
+from hadath.data.normalize import NORMALIZER_VERSION
+from hadath.data.schema import load_schema
 from hadath.inference.config import PACKAGE_VERSION, HadathConfig
 from hadath.inference.model import HadathModel
 
 REQUIRED = ("config.json", "model.safetensors")
+SHIPPED_SCHEMAS = ("conflict-events", "cleananercorp", "wojood", "idrisi", "asnd")
 
 
 class ModelFolderError(OSError):
@@ -39,6 +42,30 @@ def check_folder(path: Path) -> None:
         )
 
 
+def version_warnings(config: HadathConfig, path: Path) -> list[str]:
+    """What differs between how the model was trained and what this hadath would do; empty when nothing."""
+    out = []
+    if config.normalizer_version != NORMALIZER_VERSION:
+        out.append(
+            f"{path}: trained with normaliser version {config.normalizer_version}, this hadath normalises with "
+            f"version {NORMALIZER_VERSION}: input text is prepared differently than in training; retrain, or "
+            f"predict with the hadath version that trained it ({config.hadath_version})"
+        )
+    schema = config.label_schema
+    try:
+        shipped = load_schema(schema.name) if schema.name in SHIPPED_SCHEMAS else None
+    except DataError:
+        shipped = None
+    if shipped is not None and (shipped.version, shipped.span_labels) != (schema.version, schema.span_labels):
+        out.append(
+            f"{path}: trained with schema {schema.name!r} version {schema.version} "
+            f"({len(schema.span_labels)} span labels); hadath ships version {shipped.version} "
+            f"({len(shipped.span_labels)} span labels): predictions use the model's labels; "
+            "retrain to get the new schema"
+        )
+    return out
+
+
 def load_model(path: str | Path) -> tuple[HadathModel, Any]:
     """Load ``(model, tokenizer)`` from a folder, with errors that name the broken file."""
     path = Path(path)
@@ -50,13 +77,8 @@ def load_model(path: str | Path) -> tuple[HadathModel, Any]:
             "predictions may differ slightly",
             stacklevel=2,
         )
-    defaults = NormalizerConfig().to_dict()
-    if set(config.normalizer) != set(defaults):
-        warnings.warn(
-            f"{path}: normaliser settings {sorted(config.normalizer)} come from another hadath "
-            "version; check predictions",
-            stacklevel=2,
-        )
+    for message in version_warnings(config, path):
+        warnings.warn(message, stacklevel=2)
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # one model folder loads in a blink; the bar is noise in logs

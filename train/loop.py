@@ -11,6 +11,7 @@ import json
 import math
 import os
 import random
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -108,15 +109,15 @@ def train(config: Config, out_dir: str | Path | None = None, resume: bool = Fals
     norm_cfg = config.model.normalizer
     normalizer = Normalizer(norm_cfg)
     state_file = run / "checkpoint" / "state.json"
+    _recover_checkpoint(run)
     resuming = resume and state_file.exists()
     if resume and not resuming and main:
         log(f"--resume: no checkpoint in {run}, starting from scratch")
     if not resuming and main:
         # A fresh run must not inherit the metrics or checkpoint of an earlier run in the same folder.
-        import shutil
-
         (run / "metrics.jsonl").unlink(missing_ok=True)
-        shutil.rmtree(run / "checkpoint", ignore_errors=True)
+        for stale in ("checkpoint", ".checkpoint.old", ".checkpoint.tmp"):
+            shutil.rmtree(run / stale, ignore_errors=True)
 
     if resuming:
         model, tokenizer = load_model(run / "checkpoint" / "model")
@@ -199,17 +200,25 @@ def train(config: Config, out_dir: str | Path | None = None, resume: bool = Fals
     if resuming:
         accelerator.load_state(str(run / "checkpoint" / "accelerate"))
         state = json.loads(state_file.read_text())
+        if main:
+            _keep_metrics(run / "metrics.jsonl", state["epoch"])
 
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     n_labels = len(schema.sequence_labels)
 
     def save_checkpoint() -> None:
-        accelerator.wait_for_everyone()
-        accelerator.save_state(str(run / "checkpoint" / "accelerate"))
+        # Written whole into a fresh folder, then swapped in by renames: a kill at any moment leaves either
+        # the previous checkpoint or this one, never optimizer state from one step with the position of another.
+        tmp = run / ".checkpoint.tmp"
         if main:
-            save_model(accelerator.unwrap_model(model), tokenizer, run / "checkpoint" / "model")
-            with atomic_write(state_file) as fh:
+            shutil.rmtree(tmp, ignore_errors=True)
+        accelerator.wait_for_everyone()
+        accelerator.save_state(str(tmp / "accelerate"))
+        if main:
+            save_model(accelerator.unwrap_model(model), tokenizer, tmp / "model")
+            with atomic_write(tmp / "state.json") as fh:
                 json.dump(state, fh)
+            _swap_in(tmp, run / "checkpoint")
         accelerator.wait_for_everyone()
 
     stop = False
@@ -298,6 +307,33 @@ def train(config: Config, out_dir: str | Path | None = None, resume: bool = Fals
     return run
 
 
+def _swap_in(new: Path, current: Path) -> None:
+    old = current.with_name(".checkpoint.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if current.exists():
+        current.rename(old)
+    new.rename(current)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover_checkpoint(run: Path) -> None:
+    """A kill between the two renames of ``_swap_in`` leaves the previous checkpoint as ``.checkpoint.old``."""
+    old = run / ".checkpoint.old"
+    if not (run / "checkpoint").exists() and old.exists():
+        old.rename(run / "checkpoint")
+
+
+def _keep_metrics(path: Path, epochs: int) -> None:
+    """Drop metrics lines of epochs the checkpoint does not include (killed after logging, before saving)."""
+    if not path.exists():
+        return
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    kept = [line for line in lines if json.loads(line).get("epoch", 0) <= epochs]
+    if len(kept) != len(lines):
+        with atomic_write(path) as fh:
+            fh.write("".join(f"{line}\n" for line in kept))
+
+
 def _as_saved(tokenizer: Any) -> Any:
     """The tokenizer exactly as a model folder will load it, so training and prediction tokenise alike."""
     import tempfile
@@ -313,8 +349,6 @@ def _save(model: HadathModel, tokenizer, path: Path, config: Config, metrics: di
     tmp = path.with_name(f".{path.name}.tmp")
     save_model(model, tokenizer, tmp, model_card(config, metrics, data_stats))
     if path.exists():
-        import shutil
-
         old = path.with_name(f".{path.name}.old")
         if old.exists():
             shutil.rmtree(old)
