@@ -106,17 +106,56 @@ def read_table(path: str, delimiter: str, text_column: str = "text", id_column: 
                 yield rid, {**row, "text": text}, None
 
 
+def read_dataset(path: str, kind: str, text_column: str = "text", id_column: str = "id") -> Iterator[Item]:
+    """Stream rows of a Parquet/Arrow file (or a ``save_to_disk`` folder) through 🤗 datasets.
+
+    Rows are read batch by batch from disk (streaming or memory-mapped), never loaded whole, so inputs far
+    larger than memory work.
+    """
+    import datasets
+
+    datasets.disable_progress_bars()
+    source = Path(path)
+    if source.is_dir():
+        rows: Any = datasets.load_from_disk(str(source))  # memory-mapped Arrow
+        if isinstance(rows, datasets.DatasetDict):
+            raise ValueError(f"{path}: holds splits {list(rows)}; pass the folder of one split")
+    elif source.exists():
+        rows = datasets.load_dataset(kind, data_files=str(source), split="train", streaming=True)
+    else:
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    columns = rows.column_names if rows.column_names is not None else list(rows.features or {})
+    if text_column not in columns:
+        raise ValueError(f"{path}: no column {text_column!r} (columns: {columns}); pass --text-column NAME")
+    for n, row in enumerate(rows, start=1):
+        rid = row.get(id_column)
+        rid = str(rid) if isinstance(rid, str | int) and not isinstance(rid, bool) else f"row-{n}"
+        text = row[text_column]
+        if not isinstance(text, str):
+            yield rid, {k: v for k, v in row.items() if _jsonable(v)}, f"row {n}: {text_column!r} is not a string"
+        elif "\x00" in text:
+            yield rid, {}, f"row {n}: {text_column!r} contains NUL characters"
+        else:
+            yield rid, {**{k: v for k, v in row.items() if _jsonable(v)}, "text": text}, None
+
+
+def _jsonable(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool | list | dict)
+
+
 def read_inputs(
     path: str, fmt: str | None = None, *, text_column: str = "text", line_per_report: bool = False
 ) -> Iterator[Item]:
     """Stream input reports from ``path`` (``-`` for stdin), choosing the reader by suffix or ``fmt``."""
-    kind = fmt or {".jsonl": "jsonl", ".json": "jsonl", ".txt": "txt", ".csv": "csv", ".tsv": "tsv"}.get(
-        Path(path).suffix.lower(), "jsonl"
-    )
+    suffixes = {".jsonl": "jsonl", ".json": "jsonl", ".txt": "txt", ".csv": "csv", ".tsv": "tsv"}
+    suffixes |= {".parquet": "parquet", ".arrow": "arrow"}
+    kind = fmt or suffixes.get(Path(path).suffix.lower(), "arrow" if Path(path).is_dir() else "jsonl")
     if kind == "jsonl":
         return read_jsonl(path, text_column)
     if kind == "txt":
         return read_txt(path, line_per_report)
     if kind in ("csv", "tsv"):
         return read_table(path, "," if kind == "csv" else "\t", text_column)
-    raise ValueError(f"unknown input format {kind!r}; use jsonl, txt, csv or tsv")
+    if kind in ("arrow", "parquet"):
+        return read_dataset(path, kind, text_column)
+    raise ValueError(f"unknown input format {kind!r}; use jsonl, txt, csv, tsv, arrow or parquet")
