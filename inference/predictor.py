@@ -42,14 +42,37 @@ class Predictor:
         self.device = next(model.parameters()).device
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str | None = None) -> Predictor:
-        """Load a model folder written by ``hadath-train`` (or ``HadathModel.save_pretrained``)."""
-        from hadath.inference.loading import load_model
+    def from_pretrained(cls, path: str | Path, device: str | None = None, backend: str = "auto") -> Predictor:
+        """Load a model folder written by ``hadath-train`` (or ``HadathModel.save_pretrained``).
 
+        Args:
+            path: The model folder.
+            device: ``cpu``, ``cuda``, ``cuda:1``...; by default a GPU when there is one.
+            backend: ``auto`` uses the folder's ONNX export (``hadath-export``) when running on CPU and
+                PyTorch otherwise; ``torch`` always uses PyTorch; ``onnx`` requires the export.
+        """
+        from hadath.inference.fast import OnnxEncoder, find_export
+        from hadath.inference.loading import ModelFolderError, load_model
+
+        if backend not in ("auto", "torch", "onnx"):
+            raise ValueError(f"backend must be auto, torch or onnx, not {backend!r}")
         model, tokenizer = load_model(path)
         if device in (None, "auto"):
             device = "cuda" if torch.cuda.is_available() else "cpu"
+        export = find_export(Path(path)) if backend != "torch" else None
+        if backend == "onnx" and export is None:
+            raise ModelFolderError(
+                f"{Path(path) / 'onnx.json'}: no usable ONNX export; run hadath-export {path} --onnx"
+            )
+        if export is not None and str(device).startswith("cpu"):
+            model.encoder = OnnxEncoder(export["path"], threads=torch.get_num_threads())
         return cls(model, tokenizer, device)
+
+    @property
+    def backend(self) -> str:
+        """``onnx`` (with the export's file name) or ``torch``."""
+        path = getattr(self.model.encoder, "path", None)
+        return f"onnx:{path.name}" if path is not None else "torch"
 
     def predict(
         self,
