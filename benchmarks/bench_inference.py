@@ -100,12 +100,12 @@ def pipeline_baseline(model_dir: Path):
 
     model, tok = load_model(model_dir)
     tags = model.config.tags
-    tc = AutoModelForTokenClassification.from_config(
-        model.encoder.config,
-        num_labels=len(tags),
-        id2label=dict(enumerate(tags)),
-        label2id={t: i for i, t in enumerate(tags)},
-    )
+    import copy
+
+    config = copy.deepcopy(model.encoder.config)
+    config.id2label = dict(enumerate(tags))
+    config.label2id = {t: i for i, t in enumerate(tags)}
+    tc = AutoModelForTokenClassification.from_config(config)
     getattr(tc, tc.base_model_prefix).load_state_dict(model.encoder.state_dict(), strict=False)
     tc.classifier.load_state_dict(model.tagger.state_dict())
     tc.eval()

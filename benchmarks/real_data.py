@@ -24,7 +24,7 @@ from hadath.train.config import load_config
 
 # name -> (folder under the root, split scored, what the published work scores on it)
 DATASETS = {
-    "cleananercorp": ("cleananercorp", "test", "CAMeL split test"),
+    "cleananercorp": ("cleananercorp", "test:4", "CAMeL split test"),
     "wojood": ("wojood_sample", "test", "sample test file"),
     "idrisi": ("idrisi_ra", "dev", "public dev (test not released)"),
     "asnd": ("asnd", "test", "test"),

@@ -52,20 +52,30 @@ def _split_name(split: str, allowed: dict[str, str], dataset: str) -> str:
 
 # --- CLEANANERCorp -----------------------------------------------------------------------------------------------
 
-# The CAMeL split has train and test only. ``train``/``dev`` hold out every tenth training sentence so a run can
+# The CAMeL split has train and test only. ``train``/``dev`` hold out every tenth training report so a run can
 # pick its epoch without looking at the test set; ``train-full`` is the whole training file (as published).
 _CLEANANER = {"train": "TRAIN", "dev": "TRAIN", "train-full": "TRAIN", "test": "TEST"}
 
 
 @register_dataset("cleananercorp")
 def read_cleananercorp(root: Path, split: str) -> Iterator[Report]:
-    """CLEANANERCorp (IOB2 ``token TAG``; one report per sentence; PERS/LOC/ORG/MISC)."""
+    """CLEANANERCorp (IOB2 ``token TAG``; PERS/LOC/ORG/MISC).
+
+    ``split`` is ``train``, ``dev``, ``train-full`` or ``test``, optionally ``:N`` to join N consecutive
+    sentences (in file order, which follows the articles) into one report, so each sentence is tagged with
+    its neighbours as context. Entities and their scoring are the same either way.
+    """
+    split, _, group = split.partition(":")
+    per_report = int(group) if group.isdigit() and int(group) > 0 else None
+    if group and per_report is None:
+        raise DataError(Problem("cleananercorp", None, f"':{group}' must be a positive number of sentences"))
     part = _split_name(split, _CLEANANER, "cleananercorp")
     path = _folder(root, "cleananercorp") / f"cleananercorp_{part}.txt"
     log = DatasetLog()
     LAST_LOG[f"cleananercorp/{split}"] = log
-    for i, report in enumerate(read_conll(path, "IOB2", id_prefix=f"cleananercorp-{part.lower()}")):
-        if (split == "dev") != (i % 10 == 9) and split in ("train", "dev"):
+    reports = read_conll(path, "IOB2", sentences_per_report=per_report or 1, id_prefix=f"cleananercorp-{part.lower()}")
+    for i, report in enumerate(reports):
+        if split in ("train", "dev") and (split == "dev") != (i % 10 == 9):
             continue
         log.reports += 1
         log.spans += len(report.spans)

@@ -65,7 +65,8 @@ class Predictor:
                 f"{Path(path) / 'onnx.json'}: no usable ONNX export; run hadath-export {path} --onnx"
             )
         if export is not None and str(device).startswith("cpu"):
-            model.encoder = OnnxEncoder(export["path"], threads=torch.get_num_threads())
+            # The ONNX encoder stands in for the transformers one: same call, same last_hidden_state.
+            model.encoder = OnnxEncoder(export["path"], threads=torch.get_num_threads())  # type: ignore[assignment]
         return cls(model, tokenizer, device)
 
     @property

@@ -34,6 +34,17 @@ def test_cleananercorp_splits_hold_out_every_tenth_training_sentence() -> None:
     assert len(read("cleananercorp", "test")) == 2
 
 
+def test_cleananercorp_joins_consecutive_sentences_for_context() -> None:
+    single = read("cleananercorp", "train-full")
+    grouped = read("cleananercorp", "train-full:4")
+    assert len(grouped) == 3
+    assert grouped[0].text == "\n".join(r.text for r in single[:4])
+    assert sum(len(r.spans) for r in grouped) == sum(len(r.spans) for r in single)
+    assert [t for r in grouped for t in texts(r)] == [t for r in single for t in texts(r)]
+    with pytest.raises(DataError, match="positive number"):
+        read("cleananercorp", "test:x")
+
+
 def test_wojood_takes_the_outer_layer_and_counts_what_it_drops() -> None:
     reports = read("wojood", "train")
     assert len(reports) == 3  # the "$#$" line ends a segment and is not text

@@ -226,3 +226,25 @@ def test_cli_reads_stdin(tiny_model: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(x)["id"] for x in out.read_text(encoding="utf-8").splitlines()] == ["s0", "s1"]
+
+
+def test_version_warnings(tiny_model: Path, tmp_path: Path) -> None:
+    import shutil
+    import warnings
+
+    from hadath.inference.loading import load_model
+
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model, folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_model(folder)  # as trained: no warning
+    raw = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    raw["normalizer_version"] = 0
+    raw["schema"]["version"] = 0
+    (folder / "config.json").write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.warns(UserWarning) as caught:
+        load_model(folder)
+    messages = " ".join(str(w.message) for w in caught)
+    assert "normaliser version 0" in messages and "retrain" in messages
+    assert "schema 'conflict-events' version 0" in messages

@@ -127,6 +127,7 @@ def _keys(rows: list[dict]) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_a_two_megabyte_report_is_windowed_not_cut(tiny_model: Path, tmp_path: Path) -> None:
     from hadath.inference import Predictor
 
