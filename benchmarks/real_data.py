@@ -19,7 +19,8 @@ from pathlib import Path
 
 from hadath.data.atomic import atomic_write
 from hadath.data.datasets import LAST_LOG
-from hadath.evaluation.cli import evaluate
+from hadath.data.schema import load_schema
+from hadath.evaluation.cli import evaluate, load_gold
 from hadath.train.config import load_config
 
 # name -> (folder under the root, split scored, what the published work scores on it)
@@ -51,6 +52,8 @@ def run_one(name: str, root: str, reuse: bool) -> dict | None:
     train_minutes = sum(e["seconds"] for e in epochs) / 60
     out = Path("reports/benchmarks") / name
     m = evaluate(f"{name}/{split}", out, model=run / "model-best", data_root=root)
+    gold, _ = load_gold(f"{name}/{split}", load_schema(config.data.schema), root)
+    seqeval = seqeval_f1(out / "predictions.jsonl", gold) if m["spans"]["strict"]["micro"]["support"] else None
     notes = [n for key, log in LAST_LOG.items() if key.startswith(name) for n in log.notes]
     row = {
         "dataset": name,
@@ -62,12 +65,39 @@ def run_one(name: str, root: str, reuse: bool) -> dict | None:
         "wall_minutes": round(wall / 60, 1) if wall > 5 else None,
         "span_f1": m["spans"]["strict"]["micro"]["f1"] if m["spans"]["strict"]["micro"]["support"] else None,
         "span_ci95": m["spans"]["strict"]["micro"].get("ci95"),
+        "span_f1_seqeval": seqeval,
         "report_micro_f1": m["reports"]["micro"]["f1"] if has_sequence_labels(m) else None,
         "report_macro_f1": m["reports"]["macro"]["f1"] if has_sequence_labels(m) else None,
         "notes": sorted(set(notes)),
         "report": str(out / "report.html"),
     }
     return row
+
+
+def seqeval_f1(predictions: Path, gold: list) -> float | None:
+    """The same predictions scored by seqeval (strict IOB2) over whitespace tokens, as a cross-check."""
+    try:
+        from seqeval.metrics import f1_score
+        from seqeval.scheme import IOB2
+    except ImportError:
+        return None
+
+    def tags(text: str, spans: list[dict]) -> list[str]:
+        bounds, pos = [], 0
+        for token in text.replace("\n", " ").split(" "):
+            bounds.append((pos, pos + len(token)))
+            pos += len(token) + 1
+        out = ["O"] * len(bounds)
+        for s in spans:
+            inside = [k for k, (a, b) in enumerate(bounds) if a >= s["start"] and b <= s["end"]]
+            for j, k in enumerate(inside):
+                out[k] = ("B-" if j == 0 else "I-") + s["label"]
+        return out
+
+    with open(predictions, encoding="utf-8") as fh:
+        pred = [tags(p["text"], p["spans"]) for p in map(json.loads, fh)]
+    true = [tags(r.text, [s.to_dict() for s in r.spans]) for r in gold]
+    return float(f1_score(true, pred, mode="strict", scheme=IOB2))
 
 
 def has_sequence_labels(m: dict) -> bool:
@@ -90,16 +120,16 @@ def main() -> None:
         sys.exit(f"unknown datasets {sorted(unknown)}; choose from {list(DATASETS)}")
     rows = [r for r in (run_one(n, args.root, args.reuse) for n in names) if r is not None]
     print(
-        "\n| dataset | scored split | reports | epochs | train min | span F1 (strict micro) | label F1 micro / macro |"
+        "\n| dataset | scored split | reports | epochs | train min | span F1 (strict micro) | seqeval | labels F1 µ/M |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         labels = "–" if r["report_micro_f1"] is None else f"{fmt(r['report_micro_f1'])} / {fmt(r['report_macro_f1'])}"
         ci95 = r["span_ci95"] if r["span_f1"] is not None else None
         ci = f" [{fmt(ci95[0])}–{fmt(ci95[1])}]" if ci95 else ""
         print(
             f"| {r['dataset']} | {r['split']} | {r['reports']} | {r['epochs']} | {r['train_minutes']} | "
-            f"{fmt(r['span_f1'])}{ci} | {labels} |"
+            f"{fmt(r['span_f1'])}{ci} | {fmt(r['span_f1_seqeval'])} | {labels} |"
         )
     for r in rows:
         for note in r["notes"]:
