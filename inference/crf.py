@@ -77,25 +77,34 @@ class BioCRF(nn.Module):
 
     @torch.no_grad()
     def marginals(self, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Posterior probability of every tag at every word, ``[B, W, T]`` (forward-backward)."""
-        emissions = emissions.float()
+        """Posterior probability of every tag at every word, ``[B, W, T]`` (forward-backward).
+
+        Scaled forward-backward in probability space (float64, each step renormalised): one small matrix
+        product per word instead of a log-sum-exp over ``[B, T, T]``, about twice as fast on long reports.
+        """
         trans, start = self._trans()
         B, W, T = emissions.shape
         if W == 0:
-            return emissions
-        alphas = [start.unsqueeze(0) + emissions[:, 0]]
+            return emissions.float()
+        em = emissions.double()
+        probs = (em - em.amax(dim=2, keepdim=True)).exp()  # per-word scaling cancels in the normalisation
+        step = trans.double().exp()  # forbidden transitions become exactly 0
+        first = start.double().exp()
+        end = self.end.double().exp().unsqueeze(0).expand(B, T)
+        tiny = torch.finfo(torch.float64).tiny
+        alphas = [first.unsqueeze(0) * probs[:, 0]]
+        alphas[0] = alphas[0] / alphas[0].sum(1, keepdim=True).clamp(min=tiny)
         for t in range(1, W):
-            nxt = torch.logsumexp(alphas[-1].unsqueeze(2) + trans.unsqueeze(0), dim=1) + emissions[:, t]
+            nxt = (alphas[-1] @ step) * probs[:, t]
+            nxt = nxt / nxt.sum(1, keepdim=True).clamp(min=tiny)
             alphas.append(torch.where(mask[:, t : t + 1], nxt, alphas[-1]))
-        end = self.end.unsqueeze(0).expand(B, T)
-        betas = [end]
+        betas = [end / end.sum(1, keepdim=True)]
         for t in range(W - 2, -1, -1):
-            nxt = torch.logsumexp(trans.unsqueeze(0) + (emissions[:, t + 1] + betas[-1]).unsqueeze(1), dim=2)
+            nxt = (probs[:, t + 1] * betas[-1]) @ step.T
+            nxt = nxt / nxt.sum(1, keepdim=True).clamp(min=tiny)
             betas.append(torch.where(mask[:, t + 1 : t + 2], nxt, end))
-        alpha = torch.stack(alphas, dim=1)
-        beta = torch.stack(betas[::-1], dim=1)
-        log_z = torch.logsumexp(alphas[-1] + end, dim=1)
-        return (alpha + beta - log_z.view(B, 1, 1)).exp()
+        joint = torch.stack(alphas, dim=1) * torch.stack(betas[::-1], dim=1)
+        return (joint / joint.sum(2, keepdim=True).clamp(min=tiny)).float()
 
     @torch.no_grad()
     def decode(self, emissions: torch.Tensor, mask: torch.Tensor) -> list[list[int]]:

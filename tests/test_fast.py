@@ -88,3 +88,20 @@ def test_backend_onnx_without_an_export_names_the_fix(tiny_model: Path) -> None:
 def test_manifest_records_the_export(exported: Path) -> None:
     info = json.loads((exported / "onnx.json").read_text(encoding="utf-8"))
     assert info["file"] == "encoder.onnx" and info["int8"] is False and len(info["weights_sha256"]) == 64
+
+
+def test_bf16_precision_predicts_valid_spans(tiny_model: Path) -> None:
+    fp32 = Predictor.from_pretrained(tiny_model, device="cpu", backend="torch")
+    bf16 = Predictor.from_pretrained(tiny_model, device="cpu", backend="torch", precision="bf16")
+    texts = _texts()[:10]
+    a, b = bf16.predict(texts), fp32.predict(texts)
+    for text, pred in zip(texts, a, strict=True):
+        for span in pred.spans:
+            assert text[span.start : span.end] == span.text
+    same = sum(x == y for x, y in zip(_key(a), _key(b), strict=True))
+    assert same >= 7  # bfloat16 keeps 8 bits of mantissa: a few borderline spans may flip on a tiny model
+
+
+def test_unknown_precision_is_refused(tiny_model: Path) -> None:
+    with pytest.raises(ValueError, match="precision"):
+        Predictor.from_pretrained(tiny_model, precision="fp8")
