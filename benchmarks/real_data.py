@@ -1,6 +1,6 @@
 """Train and score hadath on the public Arabic datasets in ../shared/external; print a table.
 
-For each dataset: ``hadath-train configs/benchmarks/NAME.yaml`` (a subprocess, so each run starts with a
+For each dataset: ``python -m hadath.train configs/benchmarks/NAME.yaml`` (a subprocess, so each run starts with a
 clean memory), then ``hadath-evaluate`` of ``model-best`` on the held-out split, written to
 ``reports/benchmarks/NAME/`` (metrics.json, report.md, report.html). A dataset whose folder is absent is
 skipped with a message. Published figures for the same data are in docs/results.md.
@@ -42,7 +42,7 @@ def run_one(name: str, root: str, reuse: bool) -> dict | None:
     run = Path(config.output.dir)
     t0 = time.perf_counter()
     if not (reuse and (run / "model-best").exists()):
-        cmd = ["hadath-train", str(config_path), "--data.train.root", root]
+        cmd = [sys.executable, "-m", "hadath.train", str(config_path), "--data.train.root", root]
         if config.data.dev is not None:
             cmd += ["--data.dev.root", root]
         print(f"== {name}: {' '.join(cmd)}", file=sys.stderr)
