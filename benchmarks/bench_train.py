@@ -76,7 +76,7 @@ def hf_trainer_epoch(batch_size: int, lr: float, max_length: int) -> tuple[float
             per_device_train_batch_size=batch_size,
             num_train_epochs=1,
             learning_rate=lr,
-            warmup_ratio=0.1,
+            warmup_steps=int(0.1 * -(-len(data) // batch_size)),  # 10% of the epoch, as hadath's default
             weight_decay=0.01,
             save_strategy="no",
             logging_strategy="no",

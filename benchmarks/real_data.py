@@ -1,7 +1,7 @@
 """Train and score hadath on the public Arabic datasets in ../shared/external; print a table.
 
-For each dataset: ``python -m hadath.train configs/benchmarks/NAME.yaml`` (a subprocess, so each run starts with a
-clean memory), then ``hadath-evaluate`` of ``model-best`` on the held-out split, written to
+For each dataset: ``python -m hadath.train configs/benchmarks/NAME.yaml`` (a subprocess, so each run starts
+with a clean memory), then ``hadath-evaluate`` of ``model-best`` on the held-out split, written to
 ``reports/benchmarks/NAME/`` (metrics.json, report.md, report.html). A dataset whose folder is absent is
 skipped with a message. Published figures for the same data are in docs/results.md.
 
