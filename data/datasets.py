@@ -21,6 +21,7 @@ from hadath.data.errors import DataError, Problem
 from hadath.data.importers.conll import decode_tags, read_conll
 from hadath.data.records import Report, Span
 from hadath.data.sources import register_dataset
+from hadath.data.words import split_words
 
 
 @dataclass
@@ -176,7 +177,9 @@ def read_idrisi(root: Path, split: str) -> Iterator[Report]:
                 log.reports += 1
                 log.spans += len(report.spans)
                 yield report
-    log.notes.append(f"{nested} location mentions nested inside a longer one dropped (tagging is flat)")
+    log.notes.append(
+        f"{nested} location mentions nested inside a longer one or sharing a word with it dropped (tagging is flat)"
+    )
     if not only:
         log.notes.append("covid_2019 left out: its tweet label is relatedness, not an information class")
 
@@ -208,15 +211,26 @@ def _idrisi_record(line: str, source: str, number: int, event: str) -> Report:
 
 
 def _flatten(report: Report) -> tuple[Report, int]:
-    """Keep the longest of overlapping spans (the outer mention: ``منطقة #الاحمدي التعليمية`` over its parts)."""
-    kept: list[Span] = []
+    """Keep the longest of overlapping spans (the outer mention: ``منطقة #الاحمدي التعليمية`` over its parts).
+
+    Spans are compared on the words they touch, since tagging is per word: two places inside one hashtag
+    (``#سيول_الكويت_الفحيحيل``) share a word, and only the longer mention can be kept.
+    """
+    words = split_words(report.text)
+
+    def extent(span: Span) -> tuple[int, int]:
+        touched = [w for w in words if w.start < span.end and w.end > span.start]
+        return (touched[0].start, touched[-1].end) if touched else (span.start, span.end)
+
+    kept: list[tuple[Span, tuple[int, int]]] = []
     for span in sorted(report.spans, key=lambda s: (s.start - s.end, s.start)):
-        if all(span.end <= k.start or span.start >= k.end for k in kept):
-            kept.append(span)
+        a, b = extent(span)
+        if all(b <= ka or a >= kb for _, (ka, kb) in kept):
+            kept.append((span, (a, b)))
     if len(kept) == len(report.spans):
         return report, 0
-    kept.sort(key=lambda s: s.start)
-    return Report(report.id, report.text, tuple(kept), report.labels, report.meta), len(report.spans) - len(kept)
+    spans = tuple(sorted((s for s, _ in kept), key=lambda s: s.start))
+    return Report(report.id, report.text, spans, report.labels, report.meta), len(report.spans) - len(kept)
 
 
 # --- ASND --------------------------------------------------------------------------------------------------------

@@ -113,7 +113,7 @@ def test_a_config_names_a_dataset_by_name_split_and_root() -> None:
 
     config = load_config(Path(__file__).parents[1] / "configs" / "benchmarks" / "cleananercorp.yaml")
     assert config.data.train.format == "dataset"
-    assert (config.data.train.name, config.data.train.split) == ("cleananercorp", "train")
+    assert (config.data.train.name, config.data.train.split) == ("cleananercorp", "train-full:4")
     assert load_schema(config.data.schema).arguments == ("PERS", "LOC", "ORG", "MISC")
 
 
