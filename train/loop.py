@@ -232,6 +232,9 @@ def train(config: Config, out_dir: str | Path | None = None, resume: bool = Fals
             examples,  # type: ignore[arg-type]
             batch_sampler=batches,  # type: ignore[arg-type]
             collate_fn=lambda b: collate_examples(b, pad_id, n_labels),
+            # Starting an iterator draws a seed from the loader's generator; with the global one, a run resumed
+            # mid-epoch (a new iterator after the RNG state was restored) would shift every later dropout mask.
+            generator=torch.Generator().manual_seed(tc.seed * 1000 + epoch),
         )
         loader = accelerator.prepare_data_loader(loader)
         skip = state["batch_in_epoch"]
