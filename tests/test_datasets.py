@@ -3,7 +3,10 @@ upstream format quirk; the real files are exercised in test_external.py and benc
 
 from __future__ import annotations
 
+import atexit
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,31 @@ from hadath.data import DataError, load_schema
 from hadath.data.datasets import LAST_LOG
 from hadath.data.sources import read_source
 
-ROOT = Path(__file__).parent / "fixtures" / "datasets"
+SOURCES = Path(__file__).parent / "fixtures" / "datasets"
+# Fixture files are stored under neutral names (they are written for these tests, not copies of the upstream
+# datasets) and laid out under the upstream file names the readers expect, in a temporary folder.
+UPSTREAM_NAMES = {
+    "asnd/trn.csv": "asnd/sm_news_ar_trn.csv",
+    "asnd/dev.csv": "asnd/sm_news_ar_dev.csv",
+    "asnd/tst.csv": "asnd/sm_news_ar_tst.csv",
+    "cleananercorp/train.txt": "cleananercorp/cleananercorp_TRAIN.txt",
+    "cleananercorp/test.txt": "cleananercorp/cleananercorp_TEST.txt",
+}
+
+
+def _layout() -> Path:
+    root = Path(tempfile.mkdtemp(prefix="hadath-datasets-"))
+    atexit.register(shutil.rmtree, root, True)
+    for src in SOURCES.rglob("*"):
+        if src.is_file():
+            rel = src.relative_to(SOURCES).as_posix()
+            dst = root / UPSTREAM_NAMES.get(rel, rel)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+    return root
+
+
+ROOT = _layout()
 
 
 def read(name: str, split: str, root: Path = ROOT) -> list:
