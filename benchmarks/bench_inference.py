@@ -35,13 +35,13 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import generated_reports, peak_rss_mb
+from common import generated_reports, peak_rss_mb, save_default_architecture
 
-from hadath.data import Normalizer, load_corpus, load_schema
+from hadath.data import Normalizer, load_corpus
 from hadath.evaluation.quick import headline
 from hadath.inference import Predictor
 from hadath.inference.fast import export_onnx
-from hadath.inference.loading import load_model, save_model
+from hadath.inference.loading import load_model
 from hadath.inference.predictor import bf16_hardware
 from hadath.inference.windows import encode_reports, make_windows
 
@@ -62,22 +62,10 @@ def gemm_peak_gflops(n: int = 2048, reps: int = 5) -> float:
 
 def random_default_model(folder: Path) -> Path:
     """A model with the default config's architecture and tokenizer, random weights (no training needed)."""
-    from hadath.inference import HadathConfig, HadathModel
     from hadath.train.encoders import load_offline_e5
 
-    tok, enc = load_offline_e5()
-    config = HadathConfig(
-        encoder=enc.config.to_dict(),
-        schema=load_schema("conflict-events").to_dict(),
-        max_subtokens=160,
-        stride=32,
-        use_crf=True,
-    )
     torch.manual_seed(0)
-    model = HadathModel(config)
-    model.encoder.load_state_dict(enc.state_dict())
-    save_model(model, tok, folder)
-    return folder
+    return save_default_architecture(*load_offline_e5(), folder, load_encoder_weights=True)
 
 
 def encoder_flops(model_dir: Path, texts: list[str]) -> tuple[float, int]:

@@ -17,12 +17,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import generated_reports, peak_rss_mb
+from common import generated_reports, peak_rss_mb, save_default_architecture
 
 
 def random_default_model(folder: Path) -> Path:
-    from hadath.data import Normalizer, load_corpus, load_schema, split_words
-    from hadath.inference import HadathConfig, HadathModel, save_model
+    from hadath.data import Normalizer, load_corpus, split_words
     from hadath.train.encoders import load_offline_e5, trim_vocabulary
 
     normalizer = Normalizer()
@@ -31,14 +30,7 @@ def random_default_model(folder: Path) -> Path:
         for r in load_corpus("conflict-events", "train")
     ]
     tok, enc, _ = trim_vocabulary(*load_offline_e5(), words)
-    config = HadathConfig(
-        encoder=enc.config.to_dict(),
-        schema=load_schema("conflict-events").to_dict(),
-        max_subtokens=160,
-        stride=32,
-        use_crf=True,
-    )
-    return save_model(HadathModel(config), tok, folder)
+    return save_default_architecture(tok, enc, folder, load_encoder_weights=False)
 
 
 def main() -> None:

@@ -32,3 +32,22 @@ def generated_reports(n: int, seed: int = 0, min_words: int = 50, max_words: int
             words += len(s.split())
         out.append("\n".join(parts))
     return out
+
+
+def save_default_architecture(tokenizer, encoder, folder, load_encoder_weights: bool):
+    """An untrained model folder with the default config's architecture (e5-small shape, CRF, 160/32)."""
+    from hadath.data import load_schema
+    from hadath.inference import HadathConfig, HadathModel
+    from hadath.inference.loading import save_model
+
+    config = HadathConfig(
+        encoder=encoder.config.to_dict(),
+        schema=load_schema("conflict-events").to_dict(),
+        max_subtokens=160,
+        stride=32,
+        use_crf=True,
+    )
+    model = HadathModel(config)
+    if load_encoder_weights:
+        model.encoder.load_state_dict(encoder.state_dict())
+    return save_model(model, tokenizer, folder)
