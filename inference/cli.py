@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         if main:
             written = merge_parts(out, shard.world, args.chunk_size, final_partial)
         shard.barrier()
-        failed = _count_errors(final_partial) if main else failed
+        failed = shard.total(failed)
     if main:
         if args.format == "labelstudio":
             from hadath.data.atomic import atomic_write
@@ -176,11 +176,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{written} reports ({failed} failed) -> {out} in {seconds:.1f}s{where}", file=sys.stderr)
     shard.barrier()
     return 1 if failed else 0
-
-
-def _count_errors(path: Path) -> int:
-    with open(path, encoding="utf-8") as fh:
-        return sum(1 for line in fh if '"error": ' in line and "error" in json.loads(line))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,6 +29,14 @@ class Shard:
         if self.state is not None:
             self.state.wait_for_everyone()
 
+    def total(self, count: int) -> int:
+        """Sum of ``count`` over all processes (every process gets it)."""
+        if self.state is None:
+            return count
+        from accelerate.utils import gather_object
+
+        return sum(gather_object([count]))
+
 
 def current_shard(device: str = "auto") -> Shard:
     """This process's place in an ``accelerate launch``/``torchrun`` group; one process when not launched."""
